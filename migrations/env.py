@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import Connection, engine_from_config, pool
+from sqlmodel import SQLModel
 
 from cratedex import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from cratedex.database import sync_url
-from sqlmodel import SQLModel
 
 config = context.config
 target_metadata = SQLModel.metadata
