@@ -36,7 +36,8 @@ async def create_job(
 
 
 async def get_job(session: AsyncSession, job_id: uuid.UUID) -> CrateJob | None:
-    return await session.get(CrateJob, job_id)
+    """The job as stored now (never a stale copy from the session's identity map)."""
+    return await session.get(CrateJob, job_id, populate_existing=True)
 
 
 async def job_for_flow_run(session: AsyncSession, flow_run_id: uuid.UUID) -> CrateJob | None:

@@ -66,6 +66,11 @@ class Settings(BaseSettings):
         description="Longest Retry-After honoured before a fetch gives up.",
     )
     html_concurrency: int = Field(default=8, ge=1, le=64)
+    job_heartbeat_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How often a running flow touches its job; 3 missed beats mean it died.",
+    )
 
     @field_validator("database_url")
     @classmethod

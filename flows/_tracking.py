@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -40,6 +41,15 @@ class JobTracker:
     async def set(self, **values: Any) -> None:
         async with self.session() as session:
             await jobs.update_job(session, self.job_id, **values)
+
+    async def beat(self, every: float) -> None:
+        """Touch the job every `every` seconds while the flow lives: its heartbeat."""
+        while True:
+            await asyncio.sleep(every)
+            try:
+                await self.set()
+            except Exception:  # a missed beat is not worth failing the run
+                log.warning("job heartbeat failed", exc_info=True)
 
     async def progress(self, *, done: int, total: int, percent: int, force: bool = False) -> None:
         now = time.monotonic()

@@ -28,7 +28,7 @@ from cratedex.http import UpstreamClient
 from cratedex.items import ItemDoc
 from cratedex.ratelimit import RateLimiter
 from cratedex.settings import Settings, get_settings
-from cratedex.store import ReleaseSource
+from cratedex.store import ReleaseSource, get_source, stored_versions
 from cratedex.upstream import (
     crate_page_url,
     crates_api_url,
@@ -98,6 +98,7 @@ class Ingestion:
         self.tracker = tracker
         self.fetch = configured_fetch(upstream)
         self.etag: str | None = None
+        self.stored_documents = 0
 
     async def resolve(self, crate_name: str, version: str) -> Release:
         index = await self.fetch(
@@ -117,13 +118,34 @@ class Ingestion:
             CrateInfo() if answer.status == 404 else parse_crate_info(answer.body, release.version)
         )
 
-    async def from_json(self, release: Release, summary: IngestSummary) -> list[ItemDoc] | None:
-        """The release's items from rustdoc JSON, or None (with a note) to use the HTML."""
+    async def stored_etag(self, release: Release) -> str | None:
+        """The ETag of this exact release's stored rustdoc JSON, if any."""
+        async with self.tracker.session() as session:
+            source = await get_source(session, crate_name=release.name)
+            versions = await stored_versions(session, crate_name=release.name)
+        if source is None or release.version not in versions:
+            return None
+        self.stored_documents = versions[release.version]
+        details = (source.source_metadata.get("versions") or {}).get(release.version) or {}
+        return details.get("etag") if details.get("format") == "json" else None
+
+    async def from_json(
+        self, release: Release, summary: IngestSummary, *, known_etag: str | None = None
+    ) -> list[ItemDoc] | None:
+        """The release's items from rustdoc JSON, or None: unchanged (format stays "json")
+        or unavailable (a note says why, and the HTML pages are next)."""
         url = rustdoc_json_url(self.settings, release.name, release.version)
         try:
-            answer = await self.fetch(self.upstream, url, label=f"rustdoc JSON {release.name}")
+            answer = await self.fetch(
+                self.upstream, url, label=f"rustdoc JSON {release.name}", etag=known_etag
+            )
         except ResponseTooLarge as exc:
             summary.notes.append(f"rustdoc JSON refused: {exc}; used the HTML pages")
+            return None
+        if answer.not_modified:
+            summary.format = "json"
+            summary.notes.append("docs.rs reports the stored rustdoc JSON unchanged (ETag)")
+            self.etag = known_etag
             return None
         if answer.status == 404:
             summary.notes.append("docs.rs has no rustdoc JSON for this release; used HTML pages")
@@ -223,6 +245,17 @@ def _with_docs(item: ItemDoc, docs: str) -> ItemDoc:
     return replace(item, docs=docs, content=f"{item.content.rstrip()}\n\n{docs}\n")
 
 
+def _failure(exc: BaseException) -> tuple[str, str]:
+    """The job status and error for an exception that ended the run."""
+    if isinstance(exc, asyncio.CancelledError | KeyboardInterrupt):
+        return "cancelled", f"cancelled ({type(exc).__name__})"
+    if isinstance(exc, SystemExit):
+        return "failed", f"crashed: the flow run process was terminated (exit {exc.code})"
+    if not isinstance(exc, Exception):
+        return "failed", f"crashed: {type(exc).__name__} {exc}"
+    return "failed", str(exc) or type(exc).__name__
+
+
 async def _rename_run(release: Release) -> None:
     run_id = current_run.get_id()
     if run_id is None:
@@ -272,9 +305,16 @@ async def _on_crashed(_flow: Any, flow_run: FlowRun, state: State) -> None:
     on_crashed=[_on_crashed],
 )
 async def ingest_crate(
-    crate_name: str, version: str = "latest", job_id: uuid.UUID | None = None
+    crate_name: str,
+    version: str = "latest",
+    job_id: uuid.UUID | None = None,
+    force: bool = False,
 ) -> dict[str, Any]:
-    """Ingest one release of a crate; `version` is 'latest' or an exact semver version."""
+    """Ingest one release of a crate; `version` is 'latest' or an exact semver version.
+
+    A release already stored from rustdoc JSON is re-read only when docs.rs's ETag
+    changed, unless `force`.
+    """
     crate_name = validate_crate_name(crate_name)
     version = validate_version(version)
     settings = get_settings()
@@ -285,42 +325,43 @@ async def ingest_crate(
     try:
         tracker = JobTracker(engine, await _job_for_run(engine, crate_name, version, job_id))
         await tracker.start(f"Ingesting {crate_name} {version}")
+        heartbeat = asyncio.create_task(tracker.beat(settings.job_heartbeat_seconds))
         try:
             async with get_client() as prefect:
                 upstream = UpstreamClient(settings, RateLimiter(settings, prefect))
                 async with upstream:
+                    ingestion = Ingestion(settings, upstream, tracker)
                     items, release, info, etag = await _fetch_release(
-                        Ingestion(settings, upstream, tracker), crate_name, version, summary
+                        ingestion, crate_name, version, summary, force=force
                     )
                     summary.requests = upstream.traffic.requests
                     summary.bytes = upstream.traffic.bytes
                     summary.rate_limit_wait_seconds = round(upstream.limiter.waited_seconds, 2)
-            await tracker.progress(done=len(items), total=len(items), percent=95, force=True)
-            summary.items_stored = await store_release(
-                engine,
-                crate_name=release.name,
-                version=release.version,
-                items=items,
-                source=ReleaseSource(
-                    format=summary.format,
-                    etag=etag,
-                    description=info.description,
-                    repository=info.repository,
-                    homepage=info.homepage,
-                    documentation_url=info.documentation,
-                    extra=info.extra,
-                ),
-            )
-        except BaseException as exc:
-            cancelled = isinstance(exc, asyncio.CancelledError | KeyboardInterrupt)
-            await asyncio.shield(
-                tracker.finish(
-                    "cancelled" if cancelled else "failed",
-                    error=str(exc) or type(exc).__name__,
-                    summary=asdict(summary),
+            if items is None:  # docs.rs says the stored release is current
+                summary.items_stored = ingestion.stored_documents
+            else:
+                await tracker.progress(done=len(items), total=len(items), percent=95, force=True)
+                summary.items_stored = await store_release(
+                    engine,
+                    crate_name=release.name,
+                    version=release.version,
+                    items=items,
+                    source=ReleaseSource(
+                        format=summary.format,
+                        etag=etag,
+                        description=info.description,
+                        repository=info.repository,
+                        homepage=info.homepage,
+                        documentation_url=info.documentation,
+                        extra=info.extra,
+                    ),
                 )
-            )
+        except BaseException as exc:
+            heartbeat.cancel()
+            status, error = _failure(exc)
+            await asyncio.shield(tracker.finish(status, error=error, summary=asdict(summary)))
             raise
+        heartbeat.cancel()
         summary.duration_seconds = round(time.monotonic() - started, 3)
         await tracker.finish("completed", summary=asdict(summary))
         await acreate_markdown_artifact(
@@ -342,16 +383,18 @@ async def ingest_crate(
 
 
 async def _fetch_release(
-    ingestion: Ingestion, crate_name: str, version: str, summary: IngestSummary
-) -> tuple[list[ItemDoc], Release, CrateInfo, str | None]:
+    ingestion: Ingestion, crate_name: str, version: str, summary: IngestSummary, *, force: bool
+) -> tuple[list[ItemDoc] | None, Release, CrateInfo, str | None]:
+    """The release's items, or None when the stored copy is still current."""
     release = await ingestion.resolve(crate_name, version)
     summary.version = release.version
     await _rename_run(release)
     await ingestion.tracker.set(resolved_version=release.version)
     await ingestion.tracker.progress(done=0, total=0, percent=5, force=True)
     info = await ingestion.crate_info(release)
-    items = await ingestion.from_json(release, summary)
-    if items is None:
+    known_etag = None if force else await ingestion.stored_etag(release)
+    items = await ingestion.from_json(release, summary, known_etag=known_etag)
+    if items is None and summary.format != "json":
         items = await ingestion.from_html(release, summary)
     return items, release, info, ingestion.etag
 

@@ -1,0 +1,50 @@
+"""Everything Prefect needs before a worker can run cratedex: pool, limits, deployments."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.actions import WorkPoolCreate
+from prefect.exceptions import ObjectAlreadyExists
+
+from cratedex import database
+from cratedex.errors import CratedexError
+from cratedex.ratelimit import ensure_rate_limits
+from cratedex.reconcile import WORK_POOL
+from cratedex.settings import Settings
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+async def ensure_work_pool() -> None:
+    async with get_client() as prefect:
+        with contextlib.suppress(ObjectAlreadyExists):
+            await prefect.create_work_pool(WorkPoolCreate(name=WORK_POOL, type="process"))
+
+
+def apply_deployments(env: dict[str, str] | None = None) -> None:
+    """`prefect deploy --all --no-prompt` on prefect.yaml, from the project directory."""
+    environment = {**os.environ, **(env or {}), "CRATEDEX_PROJECT_DIR": str(PROJECT_DIR)}
+    done = subprocess.run(
+        [sys.executable, "-m", "prefect", "--no-prompt", "deploy", "--all"],
+        cwd=PROJECT_DIR,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise CratedexError(f"prefect deploy failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+
+
+async def prepare(settings: Settings) -> list[str]:
+    """Migrate, create the rate limits and the work pool, apply the deployments."""
+    database.upgrade(settings)
+    limits = await ensure_rate_limits(settings)
+    await ensure_work_pool()
+    apply_deployments()
+    return limits
