@@ -22,6 +22,22 @@ ACTIVE_JOB_STATUSES = ("queued", "running")
 JOB_OPERATIONS = ("ingest", "reingest", "remove")
 
 
+#: The first paragraph of a document's docs: what follows the heading, the signature
+#: block and the feature and deprecation notes (see `ItemDoc.content`).
+DOCS_SUMMARY = (
+    r"split_part(regexp_replace(regexp_replace(content, E'^.*?\n```(\n|$)', ''), "
+    r"E'^\\s*(Available on [^\n]*\n\n)?(> \\*\\*Deprecated[^\n]*\n\n)?', ''), "
+    r"E'\n\n', 1)"
+)
+#: The item's own words: its path as written and stemmed (A) and its summary (B).
+#: Small enough to stay inline, so search can rank thousands of candidates on it.
+SUMMARY_VECTOR = (
+    "setweight(to_tsvector('simple', search_terms), 'A') || "
+    "setweight(to_tsvector('english', search_terms), 'A') || "
+    f"setweight(to_tsvector('english', {DOCS_SUMMARY}), 'B')"
+)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -72,6 +88,7 @@ class Document(SQLModel, table=True):
             ondelete="CASCADE",
         ),
         sa.Index("ix_documents_search", "search", postgresql_using="gin"),
+        sa.Index("ix_documents_search_summary", "search_summary", postgresql_using="gin"),
         sa.Index("ix_documents_name", sa.text("lower(name)")),
     )
 
@@ -99,6 +116,10 @@ class Document(SQLModel, table=True):
                 persisted=True,
             ),
         ),
+    )
+    search_summary: Any = Field(
+        default=None,
+        sa_column=Column(pg.TSVECTOR, sa.Computed(SUMMARY_VECTOR, persisted=True)),
     )
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
