@@ -51,6 +51,30 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from cratedex.serve import serve
+    from cratedex.settings import get_settings
+
+    serve(get_settings(), http=args.http, host=args.host, port=args.port)
+    return 0
+
+
+def cmd_up(_args: argparse.Namespace) -> int:
+    from cratedex.settings import get_settings
+    from cratedex.stack import up
+
+    return up(get_settings())
+
+
+def cmd_deploy(_args: argparse.Namespace) -> int:
+    from cratedex.deploy import prepare
+    from cratedex.settings import get_settings
+
+    limits = asyncio.run(prepare(get_settings()))
+    print(f"deployed ingest-crate and reingest-crates; rate limits: {', '.join(limits) or 'off'}")
+    return 0
+
+
 def _print_summary(summary: dict[str, Any]) -> None:
     print(
         f"{summary['crate_name']} {summary['version']}: {summary['items_stored']} items "
@@ -86,6 +110,19 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "limits", help="create the per-host rate limits on the Prefect server"
     ).set_defaults(handler=cmd_limits)
+
+    serve = commands.add_parser("serve", help="run the MCP server (stdio unless --http)")
+    serve.add_argument("--http", action="store_true", help="streamable HTTP at /mcp")
+    serve.add_argument("--host", default=None, help="HTTP address (CRATEDEX_MCP_HOST)")
+    serve.add_argument("--port", type=int, default=None, help="HTTP port (CRATEDEX_MCP_PORT)")
+    serve.set_defaults(handler=cmd_serve)
+
+    commands.add_parser(
+        "up", help="start everything: database, Prefect server, worker, MCP server"
+    ).set_defaults(handler=cmd_up)
+    commands.add_parser(
+        "deploy", help="create the work pool, rate limits and Prefect deployments"
+    ).set_defaults(handler=cmd_deploy)
     return parser
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.actions import WorkPoolCreate
 from prefect.exceptions import ObjectAlreadyExists
+from prefect.settings import PREFECT_API_URL
 
 from cratedex import database
 from cratedex.errors import CratedexError
@@ -46,5 +47,6 @@ async def prepare(settings: Settings) -> list[str]:
     database.upgrade(settings)
     limits = await ensure_rate_limits(settings)
     await ensure_work_pool()
-    apply_deployments()
+    api = PREFECT_API_URL.value()
+    apply_deployments({"PREFECT_API_URL": api} if api else None)
     return limits

@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 
 from platformdirs import user_data_dir
-from pydantic import Field, HttpUrl, field_validator
+from pydantic import Field, HttpUrl, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cratedex import __version__
@@ -66,6 +66,18 @@ class Settings(BaseSettings):
         description="Longest Retry-After honoured before a fetch gives up.",
     )
     html_concurrency: int = Field(default=8, ge=1, le=64)
+    mcp_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token the MCP HTTP server requires; mandatory off loopback.",
+    )
+    mcp_host: str = "127.0.0.1"
+    mcp_port: int = Field(default=8765, ge=1, le=65535)
+    prefect_port: int = Field(
+        default=4200, ge=1, le=65535, description="Port of the Prefect server `up` starts."
+    )
+    worker_poll_seconds: float = Field(
+        default=2.0, gt=0, description="How often the worker asks for new runs."
+    )
     job_heartbeat_seconds: float = Field(
         default=10.0,
         gt=0,

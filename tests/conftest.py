@@ -8,15 +8,18 @@ Tables are emptied between tests because flows commit their own transactions.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 
 import psycopg
 import pytest
+from prefect.client.orchestration import PrefectClient, get_client
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from tests.imitation import FIXTURE_CORPUS, Imitation
+from tests.support_worker import WorkerProcess, wait_online
 
 ADMIN_URL = os.environ.get("CRATEDEX_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 
@@ -151,3 +154,28 @@ async def engine(database_url: str, settings_env: SettingsEnv) -> AsyncIterator[
 async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
     async with AsyncSession(engine, expire_on_commit=False) as session:
         yield session
+
+
+@pytest.fixture(scope="session")
+def deployed(
+    prefect_server: str, database_url: str, upstream: Imitation, environment: pytest.MonkeyPatch
+) -> None:
+    from cratedex.deploy import apply_deployments, ensure_work_pool
+
+    environment.setenv("CRATEDEX_JOB_HEARTBEAT_SECONDS", "1")
+    asyncio.run(ensure_work_pool())
+    apply_deployments()
+
+
+@pytest.fixture(scope="session")
+def worker(deployed: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcess]:
+    process = WorkerProcess(tmp_path_factory.mktemp("workers")).start()
+    asyncio.run(wait_online())
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+async def prefect() -> PrefectClient:
+    async with get_client() as client:
+        yield client

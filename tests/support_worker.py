@@ -18,13 +18,19 @@ T = TypeVar("T")
 class WorkerProcess:
     """Starts and kills `prefect worker start --pool cratedex` in its own process group."""
 
-    def __init__(self, log_dir: Path, name: str = "test-worker"):
+    def __init__(self, log_dir: Path, name: str = "test-worker", **env: str):
         self.log_path = log_dir / f"{name}.log"
         self.name = name
+        self.env = env
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> WorkerProcess:
-        env = {**os.environ, "PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_LOGGING_LEVEL": "INFO"}
+        env = {
+            **os.environ,
+            "PREFECT_WORKER_QUERY_SECONDS": "1",
+            "PREFECT_LOGGING_LEVEL": "INFO",
+            **self.env,
+        }
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [
@@ -79,3 +85,13 @@ async def eventually(
             assert value, f"condition not met within {within}s (last: {value!r})"
             return value
         await asyncio.sleep(interval)
+
+
+async def wait_online() -> None:
+    """Until a worker polls the cratedex pool."""
+    from prefect.client.orchestration import get_client
+
+    from cratedex.reconcile import any_worker_online
+
+    async with get_client() as prefect:
+        await eventually(lambda: any_worker_online(prefect), within=60)

@@ -5,51 +5,23 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from prefect.client.orchestration import PrefectClient, get_client
+from prefect.client.orchestration import PrefectClient
 from prefect.client.schemas.objects import StateType
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from cratedex import jobs
-from cratedex.deploy import apply_deployments, ensure_work_pool
 from cratedex.models import CrateJob, Document
 from cratedex.reconcile import any_worker_online, reconcile_job
 from cratedex.submission import cancel_job, submit_ingestion
 from flows.ingest import ingest_crate
 from flows.reingest import reingest_crates
+from tests.conftest import SettingsEnv
 from tests.imitation import Imitation
-from tests.support_worker import WorkerProcess, eventually
-
-
-@pytest.fixture(scope="session")
-def deployed(
-    prefect_server: str, database_url: str, upstream: Imitation, environment: pytest.MonkeyPatch
-) -> None:
-    environment.setenv("CRATEDEX_JOB_HEARTBEAT_SECONDS", "1")
-    asyncio.run(ensure_work_pool())
-    apply_deployments()
-
-
-@pytest.fixture(scope="session")
-def worker(deployed: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[WorkerProcess]:
-    process = WorkerProcess(tmp_path_factory.mktemp("workers")).start()
-    asyncio.run(_wait_online())
-    yield process
-    process.stop()
-
-
-async def _wait_online() -> None:
-    async with get_client() as prefect:
-        await eventually(lambda: any_worker_online(prefect), within=60)
-
-
-@pytest.fixture
-async def prefect() -> PrefectClient:
-    async with get_client() as client:
-        yield client
+from tests.support_worker import WorkerProcess, eventually, wait_online
 
 
 async def _job(engine: AsyncEngine, job_id: uuid.UUID) -> CrateJob:
@@ -170,7 +142,7 @@ async def test_a_killed_worker_is_reported_and_the_previous_version_stays(
         assert flow_run.state_type == StateType.CRASHED
     finally:
         worker.start()
-        await _wait_online()
+        await wait_online()
 
 
 async def test_a_run_nobody_picks_up_says_why(
@@ -217,3 +189,43 @@ async def test_reingest_triggers_only_what_changed(
     job = await _settled(engine, prefect, job.id)
     assert job.status == "completed" and job.resolved_version == "1.0.2"
     assert "itoa::Buffer" in await _paths(engine, "itoa")
+
+
+async def test_two_workers_share_six_crates_and_the_rate_limit(
+    worker: WorkerProcess,
+    imitation: Imitation,
+    engine: AsyncEngine,
+    prefect: PrefectClient,
+    tmp_path: Path,
+    settings_env: SettingsEnv,
+) -> None:
+    from cratedex.ratelimit import ensure_rate_limits
+    from cratedex.settings import get_settings
+
+    rate = "4"
+    settings_env.set(rate_limit=rate)
+    await ensure_rate_limits(get_settings())
+    for crate in ("anyhow", "once_cell", "semver"):
+        imitation.without_json(crate)  # the HTML path: many requests to pace
+    worker.stop()
+    pair = [WorkerProcess(tmp_path, f"scale-{n}", CRATEDEX_RATE_LIMIT=rate).start() for n in (1, 2)]
+    try:
+        await wait_online()
+        crates = ("anyhow", "itoa", "once_cell", "regex", "semver", "serde")
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            submitted = [
+                await submit_ingestion(session, prefect, crate_name=crate, version="latest")
+                for crate in crates
+            ]
+        finished = [await _settled(engine, prefect, s.job.id, within=180) for s in submitted]
+    finally:
+        for process in pair:
+            process.stop()
+        worker.start()
+        await wait_online()
+
+    assert [job.status for job in finished] == ["completed"] * 6, [j.error for j in finished]
+    for upstream in ("docsrs", "cratesio", "index"):
+        assert imitation.max_requests_in_window(upstream, 1.0) <= int(rate), upstream
+    runs_per_worker = [p.log().count("submitting flow run") for p in pair]
+    assert all(runs > 0 for runs in runs_per_worker), runs_per_worker
