@@ -83,3 +83,144 @@ def quiet_environment(**extra: str) -> None:
             **extra,
         }
     )
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def running_stack(imitation, database_url: str, data_dir: Path, **env: str) -> Iterator[dict]:
+    """`cratedex up` in a subprocess against the imitation; yields its URLs."""
+    import signal
+    import sys
+
+    prefect_port, mcp_port = free_port(), free_port()
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")},
+        "CRATEDEX_DATABASE_URL": database_url,
+        "CRATEDEX_DATA_DIR": str(data_dir),
+        "CRATEDEX_DOCSRS_URL": imitation.docsrs_url,
+        "CRATEDEX_CRATESIO_URL": imitation.cratesio_url,
+        "CRATEDEX_INDEX_URL": imitation.index_url,
+        "CRATEDEX_PREFECT_PORT": str(prefect_port),
+        "CRATEDEX_MCP_PORT": str(mcp_port),
+        "CRATEDEX_WORKER_POLL_SECONDS": "1",
+        **env,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cratedex.cli", "up"],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("MCP endpoint:"):
+            break
+    else:
+        raise RuntimeError("cratedex up did not start")
+    try:
+        yield {
+            "api": f"http://127.0.0.1:{prefect_port}/api",
+            "mcp": f"http://127.0.0.1:{mcp_port}/mcp",
+            "env": environment,
+        }
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(90)
+
+
+#: Every release in the shared corpus.
+CORPUS_RELEASES = [
+    ("anyhow", "1.0.69"),
+    ("itoa", "1.0.1"),
+    ("once_cell", "1.17.0"),
+    ("regex", "1.7.1"),
+    ("semver", "0.9.0"),
+    ("semver", "1.0.14"),
+    ("serde", "1.0.152"),
+]
+
+
+@contextlib.contextmanager
+def ingested_corpus(releases: list[tuple[str, str]] = CORPUS_RELEASES) -> Iterator[str]:
+    """A scratch database holding `releases`, ingested by the real flow from the
+    imitation on a temporary Prefect server; yields the database URL."""
+    import asyncio
+
+    quiet_environment(CRATEDEX_RATE_LIMIT="0")  # before Prefect reads its settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    from cratedex import database
+    from cratedex.settings import get_settings
+    from flows.ingest import ingest_crate
+    from tests.imitation import Imitation
+
+    async def ingest_all() -> None:
+        for crate, version in releases:
+            await ingest_crate(crate_name=crate, version=version)
+
+    with (
+        Imitation(corpus_dir()) as imitation,
+        scratch_database() as url,
+        prefect_test_harness(server_startup_timeout=60),
+    ):
+        os.environ.update(
+            CRATEDEX_DATABASE_URL=url,
+            CRATEDEX_DOCSRS_URL=imitation.docsrs_url,
+            CRATEDEX_CRATESIO_URL=imitation.cratesio_url,
+            CRATEDEX_INDEX_URL=imitation.index_url,
+        )
+        get_settings.cache_clear()
+        database.upgrade()
+        asyncio.run(ingest_all())
+        yield url
+
+
+@contextlib.contextmanager
+def prefect_server() -> Iterator[str]:
+    """A real `prefect server start` in its own process (as in production: the server's
+    work does not share this process's GIL); sets PREFECT_API_URL before Prefect loads."""
+    import sys
+
+    import httpx
+
+    port = free_port()
+    home = tempfile.mkdtemp(prefix="cratedex-bench-prefect-")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "prefect",
+            "server",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env={**os.environ, "PREFECT_HOME": home, "PREFECT_UI_ENABLED": "false"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    api = f"http://127.0.0.1:{port}/api"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{api}/health", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    os.environ["PREFECT_API_URL"] = api
+    try:
+        yield api
+    finally:
+        process.terminate()
+        process.wait(30)

@@ -11,9 +11,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import time
 
-from benchmarks._support import PeakMemory, corpus_dir, quiet_environment, scratch_database
+from benchmarks._support import (
+    PeakMemory,
+    corpus_dir,
+    quiet_environment,
+    scratch_database,
+)
 
 RELEASES = [
     ("anyhow", "1.0.69"),
@@ -115,9 +121,6 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=2.0, help="rate for the rate-limit run")
     args = parser.parse_args()
     quiet_environment(CRATEDEX_RATE_LIMIT="0")
-
-    import os
-
     from prefect.testing.utilities import prefect_test_harness
 
     from cratedex import database
