@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from fastmcp import Client
 from prefect.client.orchestration import PrefectClient
 from prefect.client.schemas.objects import StateType
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -21,6 +22,7 @@ from flows.ingest import ingest_crate
 from flows.reingest import reingest_crates
 from tests.conftest import SettingsEnv
 from tests.imitation import Imitation
+from tests.support_mcp import McpHttpServer
 from tests.support_worker import WorkerProcess, eventually, wait_online
 
 
@@ -229,3 +231,34 @@ async def test_two_workers_share_six_crates_and_the_rate_limit(
         assert imitation.max_requests_in_window(upstream, 1.0) <= int(rate), upstream
     runs_per_worker = [p.log().count("submitting flow run") for p in pair]
     assert all(runs > 0 for runs in runs_per_worker), runs_per_worker
+
+
+async def test_a_job_keeps_answering_across_an_mcp_server_restart(
+    worker: WorkerProcess, imitation: Imitation, engine: AsyncEngine, tmp_path: Path
+) -> None:
+    imitation.without_json("semver")
+    gate = imitation.pause("docsrs", r"struct\.Version\.html")
+    server = McpHttpServer(tmp_path).start()
+    try:
+        async with Client(server.url) as client:
+            added = (
+                await client.call_tool("add_rust_crate", {"name": "semver"})
+            ).structured_content
+        assert await asyncio.to_thread(gate.wait_arrived, 60)
+        server.kill()
+        server.start()
+        async with Client(server.url) as client:
+            during = await client.call_tool("check_rust_status", {"job_id": added["job_id"]})
+            assert during.structured_content["job"]["status"] == "running"
+            gate.set()
+
+            async def finished() -> dict | None:
+                answer = await client.call_tool("check_rust_status", {"job_id": added["job_id"]})
+                job = answer.structured_content["job"]
+                return job if job["status"] not in ("queued", "running") else None
+
+            job = await eventually(finished, within=90)
+        assert job["status"] == "completed" and job["items_done"] > 0
+    finally:
+        gate.set()
+        server.stop()

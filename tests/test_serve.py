@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 from fastmcp import Client
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.support_mcp import McpHttpServer
 
 
 def test_off_loopback_without_a_token_refuses_to_start(database_url: str) -> None:
@@ -34,25 +29,10 @@ def test_off_loopback_without_a_token_refuses_to_start(database_url: str) -> Non
 
 
 @pytest.fixture
-def guarded_server(database_url: str, prefect_server: str) -> Iterator[str]:
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cratedex.cli", "serve", "--http", "--port", str(port)],
-        env={**os.environ, "CRATEDEX_MCP_TOKEN": "s3cret-token"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"{base}/healthz")
-            break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    yield f"{base}/mcp"
-    process.terminate()
-    process.wait(20)
+def guarded_server(database_url: str, prefect_server: str, tmp_path: Path) -> Iterator[str]:
+    server = McpHttpServer(tmp_path, CRATEDEX_MCP_TOKEN="s3cret-token").start()
+    yield server.url
+    server.stop()
 
 
 async def test_the_bearer_token_is_required(guarded_server: str) -> None:
