@@ -149,28 +149,17 @@ CORPUS_RELEASES = [
 
 
 @contextlib.contextmanager
-def ingested_corpus(releases: list[tuple[str, str]] = CORPUS_RELEASES) -> Iterator[str]:
-    """A scratch database holding `releases`, ingested by the real flow from the
-    imitation on a temporary Prefect server; yields the database URL."""
-    import asyncio
-
+def bench_environment() -> Iterator[tuple[object, str]]:
+    """A Prefect server process (on PostgreSQL), the imitation on the whole corpus and a
+    migrated scratch database, with every CRATEDEX_* variable pointing at them; yields
+    (imitation, database URL)."""
     quiet_environment(CRATEDEX_RATE_LIMIT="0")  # before Prefect reads its settings
-    from prefect.testing.utilities import prefect_test_harness
-
-    from cratedex import database
-    from cratedex.settings import get_settings
-    from flows.ingest import ingest_crate
     from tests.imitation import Imitation
 
-    async def ingest_all() -> None:
-        for crate, version in releases:
-            await ingest_crate(crate_name=crate, version=version)
+    with prefect_server(), Imitation(corpus_dir()) as imitation, scratch_database() as url:
+        from cratedex import database
+        from cratedex.settings import get_settings
 
-    with (
-        Imitation(corpus_dir()) as imitation,
-        scratch_database() as url,
-        prefect_test_harness(server_startup_timeout=60),
-    ):
         os.environ.update(
             CRATEDEX_DATABASE_URL=url,
             CRATEDEX_DOCSRS_URL=imitation.docsrs_url,
@@ -179,6 +168,22 @@ def ingested_corpus(releases: list[tuple[str, str]] = CORPUS_RELEASES) -> Iterat
         )
         get_settings.cache_clear()
         database.upgrade()
+        yield imitation, url
+
+
+@contextlib.contextmanager
+def ingested_corpus(releases: list[tuple[str, str]] = CORPUS_RELEASES) -> Iterator[str]:
+    """A scratch database holding `releases`, ingested by the real flow from the
+    imitation; yields the database URL."""
+    import asyncio
+
+    with bench_environment() as (_imitation, url):
+        from flows.ingest import ingest_crate
+
+        async def ingest_all() -> None:
+            for crate, version in releases:
+                await ingest_crate(crate_name=crate, version=version)
+
         asyncio.run(ingest_all())
         yield url
 
@@ -187,12 +192,19 @@ def ingested_corpus(releases: list[tuple[str, str]] = CORPUS_RELEASES) -> Iterat
 def prefect_server() -> Iterator[str]:
     """A real `prefect server start` in its own process (as in production: the server's
     work does not share this process's GIL); sets PREFECT_API_URL before Prefect loads."""
+    port = free_port()
+    home = tempfile.mkdtemp(prefix="cratedex-bench-prefect-")
+    with scratch_database() as prefect_db, _prefect_process(port, home, prefect_db) as api:
+        yield api
+
+
+@contextlib.contextmanager
+def _prefect_process(port: int, home: str, database_url: str) -> Iterator[str]:
+    """The server keeps its own data on PostgreSQL, as `cratedex up` does."""
     import sys
 
     import httpx
 
-    port = free_port()
-    home = tempfile.mkdtemp(prefix="cratedex-bench-prefect-")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -205,7 +217,14 @@ def prefect_server() -> Iterator[str]:
             "--port",
             str(port),
         ],
-        env={**os.environ, "PREFECT_HOME": home, "PREFECT_UI_ENABLED": "false"},
+        env={
+            **os.environ,
+            "PREFECT_HOME": home,
+            "PREFECT_UI_ENABLED": "false",
+            "PREFECT_API_DATABASE_CONNECTION_URL": database_url.replace(
+                "postgresql://", "postgresql+asyncpg://"
+            ),
+        },
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,

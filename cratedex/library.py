@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cratedex.errors import InvalidInput
 from cratedex.models import ACTIVE_JOB_STATUSES, RUST, CrateJob, Document, DocumentSource, utcnow
+from cratedex.store import lock_source_metadata
 from cratedex.upstream import public_docs_url
 from cratedex.validation import version_key
 
@@ -254,14 +255,8 @@ async def remove_documents(
     session: AsyncSession, *, crate_name: str, version: str | None, cancelled_jobs: list[str]
 ) -> Removal:
     """Delete one version or the whole crate in one transaction, recording the removal."""
-    source = (
-        await session.execute(
-            sa.select(_sources.c.metadata)
-            .where(_sources.c.doc_type == RUST, _sources.c.source_name == crate_name)
-            .with_for_update()
-        )
-    ).one_or_none()
-    if source is None:
+    locked = await lock_source_metadata(session, crate_name=crate_name)
+    if locked is None:
         await session.rollback()
         return Removal("not_found", crate_name)
     scope = [_docs.c.doc_type == RUST, _docs.c.source_name == crate_name]
@@ -284,7 +279,7 @@ async def remove_documents(
             )
         )
     else:
-        metadata = dict(source.metadata or {})
+        metadata = dict(locked)
         kept = {v: d for v, d in (metadata.get("versions") or {}).items() if v in remaining}
         metadata["versions"] = kept
         current = max(remaining, key=version_key)

@@ -96,13 +96,7 @@ async def replace_release(
     await session.execute(
         upsert.on_conflict_do_update(index_elements=["doc_type", "source_name"], set_=values)
     )
-    row = (
-        await session.execute(
-            sa.select(sources.c.metadata)
-            .where(sources.c.doc_type == RUST, sources.c.source_name == crate_name)
-            .with_for_update()
-        )
-    ).one()
+    metadata = dict(await lock_source_metadata(session, crate_name=crate_name) or {})
     await session.execute(
         sa.delete(documents).where(
             documents.c.doc_type == RUST,
@@ -115,7 +109,6 @@ async def replace_release(
     for start in range(0, len(rows), INSERT_BATCH):
         await session.execute(sa.insert(documents), rows[start : start + INSERT_BATCH])
 
-    metadata = dict(row.metadata or {})
     metadata.update(source.extra or {})
     versions = dict(metadata.get("versions") or {})
     versions[version] = {
@@ -139,6 +132,22 @@ async def replace_release(
     )
     await session.commit()
     return len(rows)
+
+
+async def lock_source_metadata(session: AsyncSession, *, crate_name: str) -> dict | None:
+    """Lock the crate's row for this transaction and return its metadata (None: unknown).
+
+    Writers of one crate (ingestions, removals) take this lock first, so they serialise.
+    """
+    sources = DocumentSource.__table__
+    row = (
+        await session.execute(
+            sa.select(sources.c.metadata)
+            .where(sources.c.doc_type == RUST, sources.c.source_name == crate_name)
+            .with_for_update()
+        )
+    ).one_or_none()
+    return None if row is None else (row.metadata or {})
 
 
 async def stored_versions(session: AsyncSession, *, crate_name: str) -> dict[str, int]:

@@ -68,6 +68,8 @@ class IngestSummary:
     bytes: int = 0
     duration_seconds: float = 0.0
     rate_limit_wait_seconds: float = 0.0
+    extract_seconds: float = 0.0
+    store_seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
     def markdown(self) -> str:
@@ -83,6 +85,7 @@ class IngestSummary:
             f"| bytes downloaded | {self.bytes:,} |",
             f"| duration | {self.duration_seconds:.2f} s |",
             f"| waiting for the rate limit | {self.rate_limit_wait_seconds:.2f} s |",
+            f"| extracting / storing | {self.extract_seconds:.2f} s / {self.store_seconds:.2f} s |",
         ]
         if self.notes:
             lines += ["", "## Notes", "", *(f"- {note}" for note in self.notes)]
@@ -151,6 +154,7 @@ class Ingestion:
             summary.notes.append("docs.rs has no rustdoc JSON for this release; used HTML pages")
             return None
         await self.tracker.progress(done=0, total=0, percent=40, force=True)
+        started = time.perf_counter()
         try:
             items = extract_json_items(
                 answer.body, crate_name=release.name, max_json_bytes=self.settings.max_json_bytes
@@ -158,6 +162,7 @@ class Ingestion:
         except RustdocJsonError as exc:
             summary.notes.append(f"rustdoc JSON unreadable ({exc}); used the HTML pages")
             return None
+        summary.extract_seconds = round(time.perf_counter() - started, 3)
         summary.format = "json"
         self.etag = answer.etag
         return items
@@ -180,7 +185,9 @@ class Ingestion:
             if answer.status == 404:
                 raise UpstreamError(f"{url} is listed by all.html but docs.rs answered 404")
             extractor = extract_module_page if page.kind == "module" else extract_item_page
+            started = time.perf_counter()
             results[position] = extractor(answer.body, page, crate_name=release.name)
+            summary.extract_seconds += time.perf_counter() - started
             done += 1
             await self.tracker.progress(done=done, total=total, percent=5 + 85 * done // total)
 
@@ -190,6 +197,7 @@ class Ingestion:
                     group.create_task(crawl(position, page))
         except ExceptionGroup as failures:  # the first page that failed explains the run
             raise failures.exceptions[0] from None
+        summary.extract_seconds = round(summary.extract_seconds, 3)
         items = [item for page_items in results for item in page_items]
         if not any(i.kind == "module" and i.path == lib and i.docs for i in items):
             items = await self._with_readme(release, items, summary)
@@ -341,6 +349,7 @@ async def ingest_crate(
                 summary.items_stored = ingestion.stored_documents
             else:
                 await tracker.progress(done=len(items), total=len(items), percent=95, force=True)
+                stored_at = time.perf_counter()
                 summary.items_stored = await store_release(
                     engine,
                     crate_name=release.name,
@@ -356,6 +365,7 @@ async def ingest_crate(
                         extra=info.extra,
                     ),
                 )
+                summary.store_seconds = round(time.perf_counter() - stored_at, 3)
         except BaseException as exc:
             heartbeat.cancel()
             status, error = _failure(exc)
