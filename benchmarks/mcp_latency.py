@@ -38,7 +38,7 @@ from typing import Any
 import httpx
 import psutil
 
-from benchmarks._support import free_port, ingested_corpus, prefect_server, scratch_database
+from benchmarks._support import free_port, ingested_corpus
 from benchmarks.search_latency import percentile, replicate
 from benchmarks.search_quality import QUERIES
 
@@ -49,6 +49,13 @@ TARGETS = {"search_rust_docs": 50.0, "list_rust_crates": 30.0, "check_rust_statu
 MIX = {"search_rust_docs": 4, "get_rust_item": 2, "list_rust_crates": 2, "check_rust_status": 2}
 NAME_PATTERNS = [None, None, "serde*", "regex", "*copy1?", "semver", "once?cell"]
 SEED = 20240601
+MCP, CLIENTS, POSTGRES, PREFECT, MACHINE = (
+    "MCP server",
+    "clients (this process)",
+    "PostgreSQL (all backends)",
+    "Prefect server",
+    "machine (all cores)",
+)
 
 
 @dataclass
@@ -68,20 +75,6 @@ class Samples:
 
 
 # ----------------------------------------------------------------- the stack
-@contextlib.contextmanager
-def prefect_on_postgres(database_url: str) -> Iterator[str]:
-    """`prefect_server()` with Prefect's own tables in PostgreSQL (SQLite stalls under load)."""
-    os.environ["PREFECT_API_DATABASE_CONNECTION_URL"] = database_url.replace(
-        "postgresql://", "postgresql+asyncpg://", 1
-    )
-    try:
-        with prefect_server() as api:
-            httpx.get(f"{api}/health", timeout=5).raise_for_status()
-            yield api
-    finally:
-        os.environ.pop("PREFECT_API_DATABASE_CONNECTION_URL", None)
-
-
 def client_environment(database_url: str, api: str, home: str) -> dict[str, str]:
     """The environment of cratedex's own processes: this database, this Prefect server."""
     return {
@@ -245,24 +238,24 @@ def cpu_sample(mcp: psutil.Process, api: str) -> dict[str, dict[int, float]]:
     """CPU seconds (user + system) so far of each process of each group, by pid, and the
     busy seconds of the whole machine."""
     prefect_port = api.rsplit(":", 1)[1].split("/")[0]
-    groups: dict[str, dict[int, float]] = defaultdict(dict)
+    groups: dict[str, dict[int, float]] = {g: {} for g in (MCP, CLIENTS, POSTGRES, PREFECT)}
     for process in psutil.process_iter(["pid", "name", "cmdline", "cpu_times"]):
         info, cmdline = process.info, process.info["cmdline"] or []
         if info["cpu_times"] is None:
             continue
         if info["pid"] == mcp.pid:
-            group = "MCP server"
+            group = MCP
         elif info["pid"] == os.getpid():
-            group = "clients (this process)"
+            group = CLIENTS
         elif info["name"] == "postgres":
-            group = "PostgreSQL (all backends)"
+            group = POSTGRES
         elif "server" in cmdline and prefect_port in cmdline:
-            group = "Prefect server"
+            group = PREFECT
         else:
             continue
         groups[group][info["pid"]] = info["cpu_times"].user + info["cpu_times"].system
     machine = psutil.cpu_times()
-    groups["machine (all cores)"][0] = sum(machine) - machine.idle - getattr(machine, "iowait", 0)
+    groups[MACHINE] = {0: sum(machine) - machine.idle - getattr(machine, "iowait", 0)}
     return groups
 
 
@@ -332,43 +325,45 @@ def main() -> None:
 
     with (
         ingested_corpus() as url,
-        scratch_database() as prefect_database,
         tempfile.TemporaryDirectory(prefix="cratedex-bench-mcp-") as home,
     ):
+        # ingested_corpus runs a Prefect server process on PostgreSQL (prefect_server());
+        # the MCP server uses the same one.
+        api = os.environ["PREFECT_API_URL"]
+        httpx.get(f"{api}/health", timeout=5).raise_for_status()
         started = time.perf_counter()
         total = replicate(url, args.documents)
         print(f"{total} documents stored ({time.perf_counter() - started:.0f} s to replicate)")
-        with prefect_on_postgres(prefect_database) as api:
-            environment = client_environment(url, api, home)
-            deploy(environment)
-            with mcp_server(environment, Path(home) / "serve.log") as (mcp_url, mcp):
-                print(f"MCP server {mcp_url}; Prefect {api} on PostgreSQL")
-                single, crates, items = asyncio.run(one_client(mcp_url, args.calls))
-                print(f"{len(crates)} crates listed; {len(items)} item paths from search hits")
-                print_table(
-                    f"one client, {args.calls} calls per tool after {WARM_UP} warm-up calls",
-                    single,
-                    TARGETS,
-                )
-                print_errors(single)
+        environment = client_environment(url, api, home)
+        deploy(environment)
+        with mcp_server(environment, Path(home) / "serve.log") as (mcp_url, mcp):
+            print(f"MCP server {mcp_url}; Prefect {api} on PostgreSQL")
+            single, crates, items = asyncio.run(one_client(mcp_url, args.calls))
+            print(f"{len(crates)} crates listed; {len(items)} item paths from search hits")
+            print_table(
+                f"one client, {args.calls} calls per tool after {WARM_UP} warm-up calls",
+                single,
+                TARGETS,
+            )
+            print_errors(single)
 
-                before, wall = cpu_sample(mcp, api), time.perf_counter()
-                loaded, elapsed = asyncio.run(
-                    under_load(mcp_url, args.clients, args.seconds, crates, items)
-                )
-                spent = cpu_spent(before, cpu_sample(mcp, api))
-                wall = time.perf_counter() - wall
-                calls = sum(len(v) for v in loaded.times.values())
-                print_table(
-                    f"{args.clients} concurrent clients for {elapsed:.0f} s: {calls} calls, "
-                    f"{calls / elapsed:.1f} calls/s",
-                    loaded,
-                    {},
-                )
-                print_errors(loaded)
-                print(f"\nCPU during the load ({psutil.cpu_count()} cores, {wall:.0f} s wall):")
-                for group, seconds in spent.items():
-                    print(f"  {group:<28}{seconds:>7.1f} s  ({seconds / wall:.0%} of one core)")
+            before, wall = cpu_sample(mcp, api), time.perf_counter()
+            loaded, elapsed = asyncio.run(
+                under_load(mcp_url, args.clients, args.seconds, crates, items)
+            )
+            spent = cpu_spent(before, cpu_sample(mcp, api))
+            wall = time.perf_counter() - wall
+            calls = sum(len(v) for v in loaded.times.values())
+            print_table(
+                f"{args.clients} concurrent clients for {elapsed:.0f} s: {calls} calls, "
+                f"{calls / elapsed:.1f} calls/s",
+                loaded,
+                {},
+            )
+            print_errors(loaded)
+            print(f"\nCPU during the load ({psutil.cpu_count()} cores, {wall:.0f} s wall):")
+            for group, seconds in spent.items():
+                print(f"  {group:<28}{seconds:>7.1f} s  ({seconds / wall:.0%} of one core)")
 
 
 if __name__ == "__main__":

@@ -211,13 +211,11 @@ class Library:
                 report["job"] = await self.job_info(session, await self.find_job(session, job_id))
             if crate_name is not None:
                 report["crate"] = await self._crate_status(session, validate_crate_name(crate_name))
-            if include_active_jobs:
-                report["active_jobs"] = [
+            if include_active_jobs:  # reading reconciles: dead runs drop out here
+                infos = [
                     await self.job_info(session, job) for job in await library.active_jobs(session)
                 ]
-                report["active_jobs"] = [
-                    j for j in report["active_jobs"] if j.status in ("queued", "running")
-                ]
+                report["active_jobs"] = [i for i in infos if i.status in ("queued", "running")]
             report["statistics"] = schemas.Statistics(**await library.statistics(session))
         report["health"] = await self.health()
         return schemas.StatusReport(**report)
