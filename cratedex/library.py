@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cratedex.errors import InvalidInput
 from cratedex.models import ACTIVE_JOB_STATUSES, RUST, CrateJob, Document, DocumentSource, utcnow
-from cratedex.store import lock_source_metadata
+from cratedex.store import lock_source_metadata, refresh_counts
 from cratedex.upstream import public_docs_url
 from cratedex.validation import version_key
 
@@ -84,18 +84,10 @@ def _last_job_status() -> Any:
 
 
 def _crates_query() -> Any:
-    """One row per known crate: stored ones and ones whose first ingestion is running."""
-    counts = (
-        sa.select(
-            _docs.c.source_name,
-            sa.func.count().label("documents"),
-            sa.func.coalesce(sa.func.sum(_docs.c.token_count), 0).label("tokens"),
-            sa.func.array_agg(sa.distinct(_docs.c.version)).label("versions"),
-        )
-        .where(_docs.c.doc_type == RUST)
-        .group_by(_docs.c.source_name)
-        .subquery()
-    )
+    """One row per known crate: stored ones and ones whose first ingestion is running.
+
+    Counts come from the crate rows (kept by every writer), never from `documents`.
+    """
     last = _last_job_status()
     stored = (
         sa.select(
@@ -105,16 +97,12 @@ def _crates_query() -> Any:
             _sources.c.enabled,
             _sources.c.format,
             _sources.c.last_ingested_at.label("last_updated"),
-            sa.func.coalesce(counts.c.documents, 0).label("documents"),
-            sa.func.coalesce(counts.c.tokens, 0).label("tokens"),
-            counts.c.versions,
+            _sources.c.documents,
+            _sources.c.tokens,
+            _sources.c.metadata["versions"].label("versions"),
             last.c.status.label("last_job"),
         )
-        .select_from(
-            _sources.outerjoin(counts, counts.c.source_name == _sources.c.source_name).outerjoin(
-                last, last.c.crate_name == _sources.c.source_name
-            )
-        )
+        .select_from(_sources.outerjoin(last, last.c.crate_name == _sources.c.source_name))
         .where(_sources.c.doc_type == RUST)
     )
     pending = (
@@ -179,22 +167,28 @@ async def list_crates(
     where = [_status_filter(crates, status)]
     if name_pattern:
         where.append(crates.c.name.ilike(_like(name_pattern), escape="\\"))
-    total = await session.scalar(sa.select(sa.func.count()).select_from(crates).where(*where))
     order = {
         "name": [crates.c.name],
         "updated": [crates.c.last_updated.desc().nulls_last(), crates.c.name],
         "documents": [crates.c.documents.desc(), crates.c.name],
     }[sort]
-    rows = (
-        await session.execute(
-            sa.select(crates).where(*where).order_by(*order).offset((page - 1) * limit).limit(limit)
-        )
-    ).all()
+    page_query = (
+        sa.select(crates, sa.func.count().over().label("total"))
+        .where(*where)
+        .order_by(*order)
+        .offset((page - 1) * limit)
+        .limit(limit)
+    )
+    rows = (await session.execute(page_query)).all()
+    if rows:
+        total = rows[0].total
+    else:  # past the last page: still report how many there are
+        total = await session.scalar(sa.select(sa.func.count()).select_from(crates).where(*where))
     return CratePage([_crate_row(row) for row in rows], int(total or 0))
 
 
 def _crate_row(row: Any) -> CrateRow:
-    versions = sorted(row.versions or [], key=version_key, reverse=True)
+    versions = sorted(row.versions or {}, key=version_key, reverse=True)
     lib = row.name.replace("-", "_")
     return CrateRow(
         name=row.name,
@@ -218,22 +212,20 @@ async def statistics(session: AsyncSession) -> dict[str, Any]:
                 sa.func.count(),
                 sa.func.count().filter(_sources.c.enabled),
                 sa.func.max(_sources.c.last_ingested_at),
+                sa.func.coalesce(sa.func.sum(_sources.c.documents), 0),
+                sa.func.coalesce(sa.func.sum(_sources.c.tokens), 0),
             ).where(_sources.c.doc_type == RUST)
         )
     ).one()
-    documents = (
-        await session.execute(
-            sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(_docs.c.token_count), 0))
-        )
-    ).one()
-    total, active, last = sources
+    total, active, last, documents, tokens = sources
+    documents, tokens = int(documents), int(tokens)
     return {
         "total_crates": total,
         "active_crates": active,
         "inactive_crates": total - active,
-        "total_documents": documents[0],
-        "total_tokens": int(documents[1]),
-        "average_documents_per_crate": round(documents[0] / total, 1) if total else 0.0,
+        "total_documents": documents,
+        "total_tokens": tokens,
+        "average_documents_per_crate": round(documents / total, 1) if total else 0.0,
         "last_update": last.isoformat() if last else None,
     }
 
@@ -293,6 +285,7 @@ async def remove_documents(
                 updated_at=utcnow(),
             )
         )
+        await refresh_counts(session, crate_name=crate_name)
     now = utcnow()
     session.add(
         CrateJob(

@@ -70,6 +70,14 @@ class DocumentSource(SQLModel, table=True):
         default_factory=dict,
         sa_column=Column("metadata", pg.JSONB, nullable=False, server_default="{}"),
     )
+    documents: int = Field(
+        default=0,
+        sa_column=Column(sa.Integer, nullable=False, server_default="0"),
+        description="Documents across all stored versions, kept by every writer.",
+    )
+    tokens: int = Field(
+        default=0, sa_column=Column(sa.BigInteger, nullable=False, server_default="0")
+    )
     last_ingested_at: datetime | None = _timestamp(nullable=True)
     last_checked_at: datetime | None = _timestamp(nullable=True)
     created_at: datetime = _timestamp()

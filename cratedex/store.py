@@ -130,8 +130,30 @@ async def replace_release(
             last_ingested_at=now,
         )
     )
+    await refresh_counts(session, crate_name=crate_name)
     await session.commit()
     return len(rows)
+
+
+async def refresh_counts(session: AsyncSession, *, crate_name: str) -> None:
+    """Recount the crate's documents and tokens onto its row (one index range scan)."""
+    sources, documents = DocumentSource.__table__, Document.__table__
+    totals = (
+        sa.select(
+            sa.func.count().label("documents"),
+            sa.func.coalesce(sa.func.sum(documents.c.token_count), 0).label("tokens"),
+        )
+        .where(documents.c.doc_type == RUST, documents.c.source_name == crate_name)
+        .subquery()
+    )
+    await session.execute(
+        sa.update(sources)
+        .where(sources.c.doc_type == RUST, sources.c.source_name == crate_name)
+        .values(
+            documents=sa.select(totals.c.documents).scalar_subquery(),
+            tokens=sa.select(totals.c.tokens).scalar_subquery(),
+        )
+    )
 
 
 async def lock_source_metadata(session: AsyncSession, *, crate_name: str) -> dict | None:

@@ -6,6 +6,7 @@ Errors meant for the agent are `CratedexError`s; the server turns them into
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 import uuid
@@ -32,6 +33,8 @@ from cratedex.submission import cancel_job, submit_ingestion
 from cratedex.validation import validate_crate_name, validate_version
 from mcp_server import schemas
 
+HEALTH_TTL_SECONDS = 2.0
+
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
@@ -53,13 +56,20 @@ class Library:
     def __init__(self, engine: AsyncEngine, prefect: PrefectClient):
         self.engine = engine
         self.prefect = prefect
+        self._health: tuple[float, schemas.Health] | None = None
 
     def session(self) -> AsyncSession:
         return AsyncSession(self.engine, expire_on_commit=False)
 
     # ------------------------------------------------------------------ jobs
-    async def job_info(self, session: AsyncSession, job: CrateJob) -> schemas.JobInfo:
-        flow_run = await read_flow_run(self.prefect, job)
+    async def job_info(
+        self, session: AsyncSession, job: CrateJob, *, prefect_state: bool = False
+    ) -> schemas.JobInfo:
+        """The job reconciled with its flow run; a finished job's Prefect state is read
+        only when asked for (`prefect_state`), since the row already says how it ended."""
+        flow_run = None
+        if prefect_state or job.status in ("queued", "running"):
+            flow_run = await read_flow_run(self.prefect, job)
         job = await reconcile_job(session, self.prefect, job, flow_run)
         ui = get_current_settings().ui_url
         return schemas.JobInfo(
@@ -208,7 +218,8 @@ class Library:
         async with self.session() as session:
             report: dict[str, Any] = {}
             if job_id is not None:
-                report["job"] = await self.job_info(session, await self.find_job(session, job_id))
+                job = await self.find_job(session, job_id)
+                report["job"] = await self.job_info(session, job, prefect_state=True)
             if crate_name is not None:
                 report["crate"] = await self._crate_status(session, validate_crate_name(crate_name))
             if include_active_jobs:  # reading reconciles: dead runs drop out here
@@ -240,21 +251,30 @@ class Library:
         )
 
     async def health(self) -> schemas.Health:
-        database = await _timed(self._ping_database)
-        prefect = await _timed(self._ping_prefect)
-        online = prefect.ok and await _safe(any_worker_online(self.prefect))
+        """Database, Prefect and workers, checked concurrently and cached for a moment:
+        agents poll check_rust_status while they wait for a job."""
+        now = time.monotonic()
+        if self._health is not None and now - self._health[0] < HEALTH_TTL_SECONDS:
+            return self._health[1]
+        database, prefect, online = await asyncio.gather(
+            _timed(self._ping_database),
+            _timed(self._ping_prefect),
+            _safe(any_worker_online(self.prefect)),
+        )
         if not database.ok:
             status = "unhealthy"
         elif not prefect.ok or not online:
             status = "degraded"
         else:
             status = "healthy"
-        return schemas.Health(
+        health = schemas.Health(
             status=status,
             database=database,
             prefect=prefect,
             workers=schemas.WorkerHealth(online=bool(online), pool=WORK_POOL),
         )
+        self._health = (now, health)
+        return health
 
     async def _ping_database(self) -> None:
         async with self.engine.connect() as connection:

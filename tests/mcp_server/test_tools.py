@@ -171,6 +171,9 @@ async def test_hard_remove_leaves_no_orphans_and_is_audited(
 
     one = await call(client, "remove_rust_crate", name="semver", version="1.0.14")
     assert one["status"] == "removed" and one["versions_removed"] == ["1.0.14"]
+    [listed] = (await call(client, "list_rust_crates"))["crates"]
+    assert listed["documents"] == await count(session, Document) > 0
+    assert listed["versions"] == ["0.9.0"]
     status = await call(client, "check_rust_status", crate_name="semver")
     assert status["crate"]["current_version"] == "0.9.0"
     assert list(status["crate"]["versions"]) == ["0.9.0"]
