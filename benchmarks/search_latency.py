@@ -23,9 +23,9 @@ from benchmarks.search_quality import QUERIES
 
 COPY_SOURCES = """
 INSERT INTO document_sources (doc_type, source_name, enabled, description, current_version,
-                              format, metadata, created_at, updated_at)
+                              format, metadata, documents, tokens, created_at, updated_at)
 SELECT s.doc_type, s.source_name || '-copy' || n, true, s.description, s.current_version,
-       s.format, s.metadata, now(), now()
+       s.format, s.metadata, s.documents, s.tokens, now(), now()
 FROM document_sources s, generate_series(1, %(copies)s) AS n
 WHERE s.source_name NOT LIKE '%%-copy%%'
 """
