@@ -22,18 +22,22 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-async def submission_latency(count: int) -> list[float]:
-    """`submit_ingestion` for distinct crate names, as add_rust_crate does (no worker runs
-    them to completion here: they are cancelled afterwards)."""
+async def submission_latency(count: int, *, paused: bool) -> list[float]:
+    """`submit_ingestion` for distinct crate names, as add_rust_crate does; the runs are
+    cancelled afterwards. With `paused`, the pool is paused so no run competes for CPU."""
     from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolUpdate
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from cratedex.database import create_engine
+    from cratedex.reconcile import WORK_POOL
     from cratedex.submission import cancel_job, submit_ingestion
 
     engine = create_engine()
     timings, submitted = [], []
     async with get_client() as prefect:
+        if paused:  # runs stay scheduled: the figure is the submission path alone
+            await prefect.update_work_pool(WORK_POOL, WorkPoolUpdate(is_paused=True))
         for i in range(count):
             async with AsyncSession(engine, expire_on_commit=False) as session:
                 started = time.perf_counter()
@@ -45,6 +49,7 @@ async def submission_latency(count: int) -> list[float]:
         async with AsyncSession(engine, expire_on_commit=False) as session:
             for job in submitted:
                 await cancel_job(session, prefect, job)
+        await prefect.update_work_pool(WORK_POOL, WorkPoolUpdate(is_paused=False))
     await engine.dispose()
     return timings
 
@@ -74,8 +79,9 @@ async def time_to_searchable(crate: str) -> float:
     return elapsed
 
 
-async def reingest_cost(imitation, url: str) -> tuple[int, int, float]:
-    """Requests, database writes and seconds of one `reingest-crates` with nothing new."""
+async def reingest_cost(imitation, url: str) -> tuple[int, int, int, float]:
+    """Crates checked, requests, database writes and seconds of one `reingest-crates`
+    with nothing new."""
     import psycopg
 
     from flows.ingest import ingest_crate
@@ -100,7 +106,7 @@ async def reingest_cost(imitation, url: str) -> tuple[int, int, float]:
     elapsed = time.perf_counter() - started
     await asyncio.sleep(1)
     assert report["triggered"] == [], report
-    return len(imitation.requests), writes() - before, elapsed
+    return len(report["checked"]), len(imitation.requests), writes() - before, elapsed
 
 
 def main() -> None:
@@ -123,19 +129,22 @@ def main() -> None:
             PREFECT_API_URL=stack["api"],
         )
         get_settings.cache_clear()
-        timings = asyncio.run(submission_latency(args.submissions))
-        ms = [t * 1000 for t in timings]
-        print(
-            f"submission latency over {len(ms)}: p50 {percentile(ms, 0.5):.1f} ms, "
-            f"p99 {percentile(ms, 0.99):.1f} ms, mean {statistics.mean(ms):.1f} ms"
-        )
         seconds = asyncio.run(time_to_searchable("itoa"))
         print(f"submission to searchable (itoa, through the worker): {seconds:.2f} s")
-        requests, writes, elapsed = asyncio.run(reingest_cost(imitation, url))
+        crates, requests, writes, elapsed = asyncio.run(reingest_cost(imitation, url))
         print(
-            f"reingest-crates, 5 crates unchanged: {requests} requests, {writes} row writes, "
-            f"{elapsed:.2f} s"
+            f"reingest-crates, {crates} crates unchanged: {requests} requests, "
+            f"{writes} row writes, {elapsed:.2f} s"
         )
+        for paused in (True, False):
+            timings = asyncio.run(submission_latency(args.submissions, paused=paused))
+            ms = [t * 1000 for t in timings]
+            print(
+                f"submission latency over {len(ms)}, "
+                f"{'pool paused' if paused else 'worker running the runs'}: "
+                f"p50 {percentile(ms, 0.5):.1f} ms, p99 {percentile(ms, 0.99):.1f} ms, "
+                f"mean {statistics.mean(ms):.1f} ms"
+            )
 
 
 if __name__ == "__main__":

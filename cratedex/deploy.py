@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.actions import WorkPoolCreate
+from prefect.client.schemas.actions import WorkPoolCreate, WorkPoolUpdate
 from prefect.exceptions import ObjectAlreadyExists
 from prefect.settings import PREFECT_API_URL
 
@@ -22,10 +21,16 @@ from cratedex.settings import Settings
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
-async def ensure_work_pool() -> None:
+async def ensure_work_pool(concurrency: int | None = None) -> None:
+    """The `cratedex` process pool; `concurrency` caps the flow runs it starts at once
+    (without a cap a burst of submissions forks one Python process per run)."""
     async with get_client() as prefect:
-        with contextlib.suppress(ObjectAlreadyExists):
-            await prefect.create_work_pool(WorkPoolCreate(name=WORK_POOL, type="process"))
+        try:
+            await prefect.create_work_pool(
+                WorkPoolCreate(name=WORK_POOL, type="process", concurrency_limit=concurrency)
+            )
+        except ObjectAlreadyExists:
+            await prefect.update_work_pool(WORK_POOL, WorkPoolUpdate(concurrency_limit=concurrency))
 
 
 def apply_deployments(env: dict[str, str] | None = None) -> None:
@@ -46,7 +51,7 @@ async def prepare(settings: Settings) -> list[str]:
     """Migrate, create the rate limits and the work pool, apply the deployments."""
     database.upgrade(settings)
     limits = await ensure_rate_limits(settings)
-    await ensure_work_pool()
+    await ensure_work_pool(settings.worker_concurrency or None)
     api = PREFECT_API_URL.value()
     apply_deployments({"PREFECT_API_URL": api} if api else None)
     return limits

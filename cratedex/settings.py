@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     prefect_port: int = Field(
         default=4200, ge=1, le=65535, description="Port of the Prefect server `up` starts."
     )
+    worker_concurrency: int = Field(
+        default=4,
+        ge=0,
+        description="Flow runs the work pool runs at once, across workers; 0 means no cap.",
+    )
     worker_poll_seconds: float = Field(
         default=2.0, gt=0, description="How often the worker asks for new runs."
     )
