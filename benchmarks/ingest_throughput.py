@@ -14,17 +14,9 @@ import asyncio
 import os
 import time
 
-from benchmarks._support import PeakMemory, bench_environment
+from benchmarks._support import CORPUS_RELEASES, PeakMemory, bench_environment
 
-RELEASES = [
-    ("anyhow", "1.0.69"),
-    ("itoa", "1.0.1"),
-    ("once_cell", "1.17.0"),
-    ("regex", "1.7.1"),
-    ("semver", "0.9.0"),
-    ("semver", "1.0.14"),
-    ("serde", "1.0.152"),
-]
+RELEASES = CORPUS_RELEASES
 
 
 def minimum_docsrs_requests(imitation, crate: str, version: str, path: str) -> int:

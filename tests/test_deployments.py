@@ -17,11 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from cratedex import jobs
 from cratedex.models import CrateJob, Document
 from cratedex.reconcile import any_worker_online, reconcile_job
-from cratedex.submission import cancel_job, submit_ingestion
+from cratedex.submission import Submitted, cancel_job, submit_ingestion
 from flows.ingest import ingest_crate
 from flows.reingest import reingest_crates
 from tests.conftest import SettingsEnv
-from tests.imitation import Imitation
+from tests.imitation import Imitation, PauseHandle
 from tests.support_mcp import McpHttpServer
 from tests.support_worker import WorkerProcess, eventually, wait_online
 
@@ -52,6 +52,22 @@ async def _paths(engine: AsyncEngine, crate: str) -> list[str]:
             sa.select(Document.doc_path).where(Document.source_name == crate)
         )
         return sorted(result.scalars())
+
+
+async def _reingestion_held_midway(
+    imitation: Imitation, engine: AsyncEngine, prefect: PrefectClient
+) -> tuple[list[str], PauseHandle, Submitted]:
+    """semver stored, then a forced HTML re-ingestion held at its Version page."""
+    await ingest_crate(crate_name="semver", version="1.0.14")
+    before = await _paths(engine, "semver")
+    imitation.without_json("semver")
+    gate = imitation.pause("docsrs", r"struct\.Version\.html")
+    async with AsyncSession(engine, expire_on_commit=False) as session:
+        submitted = await submit_ingestion(
+            session, prefect, crate_name="semver", version="1.0.14", force=True
+        )
+    assert await asyncio.to_thread(gate.wait_arrived, 60)
+    return before, gate, submitted
 
 
 @pytest.mark.usefixtures("worker")
@@ -99,15 +115,7 @@ async def test_fifty_concurrent_submissions_make_one_job(
 async def test_cancelling_a_running_job_keeps_the_previous_version(
     imitation: Imitation, engine: AsyncEngine, prefect: PrefectClient
 ) -> None:
-    await ingest_crate(crate_name="semver", version="1.0.14")
-    before = await _paths(engine, "semver")
-    imitation.without_json("semver")
-    gate = imitation.pause("docsrs", r"struct\.Version\.html")
-    async with AsyncSession(engine, expire_on_commit=False) as session:
-        submitted = await submit_ingestion(
-            session, prefect, crate_name="semver", version="1.0.14", force=True
-        )
-    assert await asyncio.to_thread(gate.wait_arrived, 60)
+    before, gate, submitted = await _reingestion_held_midway(imitation, engine, prefect)
 
     async with AsyncSession(engine, expire_on_commit=False) as session:
         job = await cancel_job(session, prefect, await _job(engine, submitted.job.id))
@@ -125,15 +133,7 @@ async def test_cancelling_a_running_job_keeps_the_previous_version(
 async def test_a_killed_worker_is_reported_and_the_previous_version_stays(
     worker: WorkerProcess, imitation: Imitation, engine: AsyncEngine, prefect: PrefectClient
 ) -> None:
-    await ingest_crate(crate_name="semver", version="1.0.14")
-    before = await _paths(engine, "semver")
-    imitation.without_json("semver")
-    gate = imitation.pause("docsrs", r"struct\.Version\.html")
-    async with AsyncSession(engine, expire_on_commit=False) as session:
-        submitted = await submit_ingestion(
-            session, prefect, crate_name="semver", version="1.0.14", force=True
-        )
-    assert await asyncio.to_thread(gate.wait_arrived, 60)
+    before, gate, submitted = await _reingestion_held_midway(imitation, engine, prefect)
     worker.kill()
     gate.set()
     try:
