@@ -21,7 +21,6 @@ from alembic.script import ScriptDirectory
 from platformdirs.api import RuntimeDirWarning
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from cratedex.errors import DatabaseNotReady
 from cratedex.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -60,11 +59,6 @@ def database_url(settings: Settings | None = None) -> str:
     return _embedded_url(settings.data_dir)
 
 
-def sync_url(settings: Settings | None = None) -> str:
-    """The same URL; psycopg 3 serves both sync (Alembic) and async (runtime) engines."""
-    return database_url(settings)
-
-
 def create_engine(settings: Settings | None = None, **kwargs: object) -> AsyncEngine:
     """An async engine with a small pool; pass `poolclass=NullPool` for short-lived use."""
     options: dict[str, object] = {"pool_pre_ping": True}
@@ -81,7 +75,7 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(settings: Settings | None = None) -> str:
     """Apply every pending migration; returns the head revision."""
-    url = sync_url(settings)
+    url = database_url(settings)
     config = alembic_config(url)
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
@@ -107,19 +101,9 @@ def head_revision() -> str:
 
 
 def current_revision(settings: Settings | None = None) -> str | None:
-    engine = sa.create_engine(sync_url(settings), poolclass=sa.pool.NullPool)
+    engine = sa.create_engine(database_url(settings), poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
     finally:
         engine.dispose()
-
-
-def require_current_schema(settings: Settings | None = None) -> None:
-    """Raise `DatabaseNotReady` naming the fix when the schema is not at head."""
-    current, head = current_revision(settings), head_revision()
-    if current != head:
-        raise DatabaseNotReady(
-            f"database schema is at {current or 'nothing'}, cratedex needs {head}: "
-            "run `cratedex db upgrade`"
-        )

@@ -4,9 +4,8 @@
     ├── InvalidInput            bad crate name, version or other argument (the caller's fault)
     ├── NotFound                crate, version or job that does not exist
     │   └── YankedVersion       the version exists but was yanked
-    ├── UpstreamError           docs.rs / crates.io answered badly after every retry
-    │   └── ResponseTooLarge    a body over the configured size cap, refused while streaming
-    └── DatabaseNotReady        the schema is missing or behind; says which command fixes it
+    └── UpstreamError           docs.rs / crates.io answered badly after every retry
+        └── ResponseTooLarge    a body over the configured size cap, refused while streaming
 
 Callers catch at the level they need; the CLI and the MCP tools turn these into
 messages for people and agents, and treat anything else as an internal error.
@@ -42,7 +41,3 @@ class UpstreamError(CratedexError):
 
 class ResponseTooLarge(UpstreamError):
     """The body exceeded the size cap; it was not read into memory."""
-
-
-class DatabaseNotReady(CratedexError):
-    """The database is reachable but its schema is not at the current revision."""

@@ -7,7 +7,7 @@ from sqlalchemy import Connection, engine_from_config, pool
 from sqlmodel import SQLModel
 
 from cratedex import models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from cratedex.database import sync_url
+from cratedex.database import database_url
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -28,7 +28,7 @@ def run_migrations_online() -> None:
     if connection is not None:  # handed over by cratedex.database.upgrade()
         _run(connection)
         return
-    url = config.get_main_option("sqlalchemy.url") or sync_url()
+    url = config.get_main_option("sqlalchemy.url") or database_url()
     connectable = engine_from_config(
         {"sqlalchemy.url": url}, prefix="sqlalchemy.", poolclass=pool.NullPool
     )

@@ -11,7 +11,7 @@ from cratedex import database, models  # noqa: F401  (registers the tables)
 
 
 def test_the_migrated_database_matches_the_models(database_url: str) -> None:
-    engine = sa.create_engine(database.sync_url(), poolclass=sa.pool.NullPool)
+    engine = sa.create_engine(database.database_url(), poolclass=sa.pool.NullPool)
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(connection)
