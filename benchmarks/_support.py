@@ -15,6 +15,8 @@ from pathlib import Path
 import psutil
 import psycopg
 
+from tests.support_mcp import free_port
+
 SHARED_ARCHIVE = (
     Path(__file__).resolve().parents[2] / "shared/fixtures/docsrs/shared-corpus.tar.zst"
 )
@@ -83,14 +85,6 @@ def quiet_environment(**extra: str) -> None:
             **extra,
         }
     )
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @contextlib.contextmanager

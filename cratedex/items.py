@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-#: Item kinds stored as their own documents, in rustdoc's own vocabulary.
-ITEM_KINDS: frozenset[str] = frozenset(
+#: Kinds that get a rustdoc page of their own, in rustdoc's own vocabulary.
+PAGE_KINDS: frozenset[str] = frozenset(
     {
         "module",
         "struct",
@@ -26,12 +26,12 @@ ITEM_KINDS: frozenset[str] = frozenset(
         "type_alias",
         "primitive",
         "keyword",
-        # members, stored both inside their parent's document and on their own
-        "method",
-        "assoc_const",
-        "assoc_type",
     }
 )
+#: Members, stored both inside their parent's document and on their own.
+MEMBER_KINDS: frozenset[str] = frozenset({"method", "assoc_const", "assoc_type"})
+#: Every kind stored as a document.
+ITEM_KINDS: frozenset[str] = PAGE_KINDS | MEMBER_KINDS
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,8 @@ from cratedex.models import ACTIVE_JOB_STATUSES, CrateJob
 from cratedex.settings import get_settings
 
 WORK_POOL = "cratedex"
-_TERMINAL = {
+#: Prefect's final states and the job status each one means.
+JOB_STATUS_OF_FINAL_STATE = {
     StateType.COMPLETED: "completed",
     StateType.FAILED: "failed",
     StateType.CRASHED: "failed",
@@ -79,8 +80,8 @@ async def reconcile_job(
     if flow_run is None:
         if job.flow_run_id is not None:
             status, error = "failed", "its Prefect flow run no longer exists"
-    elif flow_run.state_type in _TERMINAL:
-        status = _TERMINAL[flow_run.state_type]
+    elif flow_run.state_type in JOB_STATUS_OF_FINAL_STATE:
+        status = JOB_STATUS_OF_FINAL_STATE[flow_run.state_type]
         if status != "completed":
             message = flow_run.state.message if flow_run.state else None
             error = f"{flow_run.state_name}: {message or 'no message'}"

@@ -83,6 +83,7 @@ class Stack:
 
 
 def _wait_http(url: str, child: Child | None, timeout: float, what: str) -> None:
+    """Until `url` answers below 500; fails early if `child` exits meanwhile."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if child is not None and not child.alive():

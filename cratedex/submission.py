@@ -20,9 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cratedex import jobs
 from cratedex.errors import CratedexError
 from cratedex.models import CrateJob
-from cratedex.reconcile import active_job, read_flow_run, reconcile_job
-
-FINAL_STATES = (StateType.COMPLETED, StateType.FAILED, StateType.CRASHED, StateType.CANCELLED)
+from cratedex.reconcile import (
+    JOB_STATUS_OF_FINAL_STATE,
+    active_job,
+    read_flow_run,
+    reconcile_job,
+)
 
 INGEST_DEPLOYMENT = "ingest-crate/ingest-crate"
 
@@ -120,7 +123,7 @@ async def cancel_job(session: AsyncSession, prefect: PrefectClient, job: CrateJo
     if job.status not in ("queued", "running"):
         return job
     flow_run = await read_flow_run(prefect, job)
-    if flow_run is not None and flow_run.state_type not in FINAL_STATES:
+    if flow_run is not None and flow_run.state_type not in JOB_STATUS_OF_FINAL_STATE:
         if flow_run.state_type in (StateType.RUNNING, StateType.CANCELLING):
             state = Cancelling(message="cancelled by request")
         else:

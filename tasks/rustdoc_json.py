@@ -26,7 +26,7 @@ from typing import Any
 
 import zstandard
 
-from cratedex.items import ItemDoc
+from cratedex.items import PAGE_KINDS, ItemDoc
 from tasks._rust_signature import SignatureRenderer, as_dict, key, split_inner
 
 log = logging.getLogger(__name__)
@@ -35,26 +35,6 @@ _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 _GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 20
 
-#: Kinds that get their own rustdoc page and `ItemDoc`.
-_PAGE_KINDS = frozenset(
-    {
-        "module",
-        "struct",
-        "enum",
-        "union",
-        "trait",
-        "trait_alias",
-        "function",
-        "macro",
-        "attr_macro",
-        "derive_macro",
-        "constant",
-        "static",
-        "type_alias",
-        "primitive",
-        "keyword",
-    }
-)
 #: rustdoc's file-name prefix per kind (`struct.Version.html`).
 _URL_PREFIX = {
     "struct": "struct",
@@ -544,7 +524,7 @@ class _Extractor:
             if kind == "use" and isinstance(child_payload, dict):
                 uses.append(child_key)
                 self._add_use(child_key, child_payload, explicit, globbed)
-            elif kind in _PAGE_KINDS and self.index[child_key].get("name"):
+            elif kind in PAGE_KINDS and self.index[child_key].get("name"):
                 name = self.index[child_key]["name"]
                 explicit.setdefault((_namespace(kind), name), _Entry(name, child_key))
         result = list(explicit.values())
@@ -586,7 +566,7 @@ class _Extractor:
                 kind_of_entry = self.kind(entry.target)[0]
                 globbed.append(((_namespace(kind_of_entry), entry.name), reexported))
             return
-        if kind not in _PAGE_KINDS:
+        if kind not in PAGE_KINDS:
             return
         source = str(payload.get("source") or "")
         name = str(payload.get("name") or source.rsplit("::", 1)[-1])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,12 +17,7 @@ import pytest
 from fastmcp import Client
 
 from tests.imitation import Imitation
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.support_mcp import free_port
 
 
 class Up:
@@ -41,10 +35,10 @@ def stack(upstream: Imitation, tmp_path: Path) -> Iterator[Up]:
         for k, v in os.environ.items()
         if not k.startswith(("PREFECT_API", "CRATEDEX_DATABASE"))
     }
-    mcp_port = _free_port()
+    mcp_port = free_port()
     env.update(
         CRATEDEX_DATA_DIR=str(tmp_path / "data"),
-        CRATEDEX_PREFECT_PORT=str(_free_port()),
+        CRATEDEX_PREFECT_PORT=str(free_port()),
         CRATEDEX_MCP_PORT=str(mcp_port),
         CRATEDEX_WORKER_POLL_SECONDS="1",
         PREFECT_SERVER_ALLOW_EPHEMERAL_MODE="false",
